@@ -35,6 +35,12 @@ type command struct {
 // subcommand is one entry here and a file with its run function.
 func commands() []command {
 	return []command{
+		{"generate", "read the account and write its credential report", runGenerate},
+		{"publish", "generate the report and store it, unless the stored one is fresh", runPublish},
+		{"fetch", "download the latest stored report, checked against its SHA-256", runFetch},
+		{"list", "list the stored reports with their metadata", runList},
+		{"url", "print a short-lived signed URL for the latest stored report", runURL},
+		{"summary", "count console users without MFA, old keys and root keys in a report", runSummary},
 		{"validate", "check a credential report CSV or a saved GetCredentialReport response", runValidate},
 	}
 }

@@ -336,5 +336,5 @@ type APIError struct {
 }
 
 func (e *APIError) Error() string {
-	return fmt.Sprintf("%s: %s (HTTP %d, request ID %s): %s", e.Action, e.Code, e.HTTPStatus, e.RequestID, e.Message)
+	return fmt.Sprintf("%s (HTTP %d, request ID %s): %s", e.Code, e.HTTPStatus, e.RequestID, e.Message)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
@@ -121,7 +122,7 @@ func describe(call rpc, err error, k kind.Kind) error {
 		return kind.Errorf(k, "%s: %w", what, apiErr)
 	}
 	if k == kind.Unavailable && isTransport(err) {
-		return kind.Errorf(k, "%s: cannot reach the RAM endpoint: %w; check CREDREPORT_RAM_ENDPOINT and the network", what, err)
+		return kind.Errorf(k, "%s: cannot reach the RAM endpoint: %w; check CREDREPORT_RAM_ENDPOINT and the network", what, redactURL(err))
 	}
 	return kind.Errorf(k, "%s: %w", what, err)
 }
@@ -140,13 +141,30 @@ func credentialHint(code string) string {
 	return "check the AccessKey pair and security token"
 }
 
-// firstLine keeps the first line of a service message; the SDK appends the
-// string to sign to signature errors, which is noise in a report of failure.
+// firstLine keeps the first line of a service message, without the string
+// to sign that signature errors carry, which is noise in a report of failure.
 func firstLine(s string) string {
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
+	if i := strings.Index(strings.ToLower(s), "server string to sign is"); i >= 0 {
+		s = s[:i]
+	}
 	return strings.TrimSpace(s)
+}
+
+// redactURL drops the query of a request URL inside a transport error: it
+// holds the AccessKey ID, the signature and every parameter of the call.
+func redactURL(err error) error {
+	var ue *url.Error
+	if !errors.As(err, &ue) {
+		return err
+	}
+	short := ue.URL
+	if u, perr := url.Parse(ue.URL); perr == nil {
+		short = u.Scheme + "://" + u.Host + u.Path
+	}
+	return fmt.Errorf("%s %s: %w", ue.Op, short, ue.Err)
 }
 
 // isCode reports whether err carries the service error code.

@@ -223,6 +223,11 @@ func TestGenerateErrors(t *testing.T) {
 			if !strings.Contains(err.Error(), tt.wantText) {
 				t.Errorf("error %q does not contain %q", err, tt.wantText)
 			}
+			for _, leak := range []string{"Signature=", "string to sign", c.cfg.Credentials.AccessKeySecret} {
+				if strings.Contains(err.Error(), leak) {
+					t.Errorf("error %q contains %q", err, leak)
+				}
+			}
 		})
 	}
 }
