@@ -29,9 +29,9 @@ func TestRunDispatch(t *testing.T) {
 		wantStdout string
 		wantStderr string
 	}{
-		{"no arguments", nil, exitUsage, "", "Commands:\n  validate"},
-		{"help", []string{"help"}, exitOK, "Commands:\n  validate", ""},
-		{"-h", []string{"-h"}, exitOK, "Commands:\n  validate", ""},
+		{"no arguments", nil, exitUsage, "", "Commands:\n"},
+		{"help", []string{"help"}, exitOK, "Commands:\n", ""},
+		{"-h", []string{"-h"}, exitOK, "Commands:\n", ""},
 		{"help for a command", []string{"help", "validate"}, exitOK, "Usage: credreport validate FILE", ""},
 		{"help for an unknown command", []string{"help", "frobnicate"}, exitUsage, "", `unknown command "frobnicate"`},
 		{"unknown command", []string{"frobnicate"}, exitUsage, "", "credreport: unknown command \"frobnicate\"\n\nUsage: credreport <command>"},
@@ -54,6 +54,19 @@ func TestRunDispatch(t *testing.T) {
 				t.Errorf("stdout = %q, want nothing", got.stdout)
 			}
 		})
+	}
+}
+
+func TestHelpListsEveryCommand(t *testing.T) {
+	got := runCommand(t, "", "help")
+	for _, c := range commands() {
+		if !strings.Contains(got.stdout, "\n  "+c.name+" ") || !strings.Contains(got.stdout, c.summary+"\n") {
+			t.Errorf("help output lacks %s and its summary:\n%s", c.name, got.stdout)
+		}
+	}
+	unknown := runCommand(t, "", "frobnicate")
+	if !strings.Contains(unknown.stderr, got.stdout) {
+		t.Errorf("unknown command stderr = %q, want the command list", unknown.stderr)
 	}
 }
 
