@@ -289,8 +289,12 @@ func (h *handler) runTimer(ctx context.Context, fc *fccontext.FcContext, ev even
 		"duration_ms", h.now().Sub(inv.start).Milliseconds()}
 	var locked *store.ErrLocked
 	switch {
-	case errors.As(err, &locked):
-		log.Info("timer run skipped: a generation is in progress", append(attrs, "holder", locked.Owner)...)
+	case errors.Is(err, reportsvc.ErrGenerating):
+		holder := "unknown"
+		if errors.As(err, &locked) {
+			holder = locked.Owner
+		}
+		log.Info("timer run skipped: a generation is in progress", append(attrs, "holder", holder)...)
 		return &TimerResult{Status: "in_progress"}, nil
 	case err != nil:
 		log.Error("timer run failed", append(attrs, "error", err.Error(), "kind", kind.Of(err).String())...)

@@ -84,10 +84,14 @@ func runPublish(ctx context.Context, args []string, s streams) int {
 		req.OnProgress = func(p ram.Progress) { printProgress(s.err, p) }
 	}
 	out, err := svc.Ensure(ctx, req)
-	var locked *store.ErrLocked
-	if errors.As(err, &locked) {
-		fmt.Fprintf(s.err, "credreport publish: a generation is in progress for account %s (held by %s since %s, lock expires %s); try again later\n",
-			accountID, locked.Owner, locked.StartedAt.UTC().Format(time.RFC3339), locked.ExpiresAt.UTC().Format(time.RFC3339))
+	if errors.Is(err, reportsvc.ErrGenerating) {
+		holder := ""
+		var locked *store.ErrLocked
+		if errors.As(err, &locked) {
+			holder = fmt.Sprintf(" (held by %s since %s, lock expires %s)", locked.Owner,
+				locked.StartedAt.UTC().Format(time.RFC3339), locked.ExpiresAt.UTC().Format(time.RFC3339))
+		}
+		fmt.Fprintf(s.err, "credreport publish: a generation is in progress for account %s%s; try again later\n", accountID, holder)
 		return exitBusy
 	}
 	if err != nil {

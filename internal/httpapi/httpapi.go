@@ -115,7 +115,11 @@ func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, path string) 
 		return h.fail(w, http.StatusNotFound, "not_found", fmt.Sprintf("no such path %q; use GET /report, POST /report/refresh or GET /healthz", path), nil)
 	}
 	if r.Method != rt.method && !(rt.method == http.MethodGet && r.Method == http.MethodHead) {
-		w.Header().Set("Allow", rt.method)
+		allow := rt.method
+		if rt.method == http.MethodGet {
+			allow += ", " + http.MethodHead
+		}
+		w.Header().Set("Allow", allow)
 		return h.fail(w, http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s %s is not allowed; use %s", r.Method, path, rt.method), nil)
 	}
 	if path != "/healthz" && !h.authorized(r) {
@@ -272,7 +276,13 @@ func (h *Handler) writeCSV(w http.ResponseWriter, r *http.Request, out Outcome) 
 	defer body.Close()
 	var buf bytes.Buffer
 	if _, err := io.Copy(&buf, body); err != nil {
-		return h.failFrom(w, kind.Errorf(kind.Unavailable, "read report %s: %w", out.Entry.Key, err))
+		// The store's reader fails with kind.Internal when the bytes do not
+		// match their metadata, so only an unclassified failure is the backend's.
+		err = fmt.Errorf("read report %s: %w", out.Entry.Key, err)
+		if kind.Of(err) == kind.Unknown {
+			err = kind.Wrap(kind.Unavailable, err)
+		}
+		return h.failFrom(w, err)
 	}
 	sum := sha256.Sum256(buf.Bytes())
 	if got := hex.EncodeToString(sum[:]); got != out.Entry.Metadata.SHA256 {
@@ -305,7 +315,7 @@ func (h *Handler) failFrom(w http.ResponseWriter, err error) Outcome {
 	var locked *store.ErrLocked
 	retry := strconv.Itoa(int(h.cfg.RetryAfter / time.Second))
 	switch k := kind.Of(err); {
-	case errors.As(err, &locked) || errors.Is(err, reportsvc.ErrNotEnoughTime):
+	case errors.Is(err, reportsvc.ErrGenerating) || errors.As(err, &locked) || errors.Is(err, reportsvc.ErrNotEnoughTime):
 		w.Header().Set("Retry-After", retry)
 		writeJSON(w, http.StatusAccepted, map[string]string{"status": "generating"})
 		return Outcome{Status: http.StatusAccepted, Err: err}

@@ -167,7 +167,7 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.slots <- s
 	}
-	c.pace = newPacer(cfg.QPS, cfg.Concurrency)
+	c.pace = newPacer(cfg.QPS, cfg.Concurrency, cfg.Now)
 	return c, nil
 }
 

@@ -70,7 +70,7 @@ func TestBackoffBounds(t *testing.T) {
 }
 
 func TestPacerWindow(t *testing.T) {
-	p := newPacer(0, 8)
+	p := newPacer(0, 8, time.Now)
 	ctx := context.Background()
 	tickets := make([]ticket, 8)
 	for i := range tickets {

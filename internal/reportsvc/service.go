@@ -105,6 +105,12 @@ type Outcome struct {
 	Generated bool
 }
 
+// ErrGenerating reports that another caller holds or is taking the
+// account's lock, so this call does not generate. It is in the chain of
+// every lock conflict, also when the store could not read the holder and
+// so wraps no *store.ErrLocked.
+var ErrGenerating = errors.New("another caller is generating the report")
+
 // ErrNotEnoughTime reports that the last generation took longer than the
 // time left before the caller's deadline, so this call does not start one.
 var ErrNotEnoughTime = errors.New("not enough time left to generate a report")
@@ -121,9 +127,10 @@ func (s *Service) Latest(ctx context.Context, accountID string) (store.Entry, er
 
 // Ensure returns a report young enough for req.Mode, generating and storing
 // one when needed. When another caller holds the account's lock it returns a
-// kind.Conflict error wrapping *store.ErrLocked; when the deadline leaves
-// less time than the last generation took, a kind.Unavailable error wrapping
-// ErrNotEnoughTime.
+// kind.Conflict error wrapping ErrGenerating, which also wraps
+// *store.ErrLocked when the store could read the holder. When the deadline
+// leaves less time than the last generation took, it returns a
+// kind.Unavailable error wrapping ErrNotEnoughTime.
 func (s *Service) Ensure(ctx context.Context, req Request) (Outcome, error) {
 	latest, err := s.store.Latest(ctx, req.AccountID)
 	hasLatest := err == nil
@@ -140,6 +147,9 @@ func (s *Service) Ensure(ctx context.Context, req Request) (Outcome, error) {
 	}
 
 	lock, err := s.store.Lock(ctx, req.AccountID, req.Owner)
+	if kind.Is(err, kind.Conflict) {
+		return Outcome{}, kind.Errorf(kind.Conflict, "%w: %w", ErrGenerating, err)
+	}
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -197,7 +207,8 @@ func (s *Service) checkTime(ctx context.Context, last store.Entry) error {
 	if !ok || last.Metadata.DurationMS <= 0 {
 		return nil
 	}
-	left := deadline.Sub(s.cfg.Now())
+	// A context deadline is on the real clock, whatever Config.Now is.
+	left := time.Until(deadline)
 	need := time.Duration(last.Metadata.DurationMS) * time.Millisecond
 	if left < need {
 		return kind.Errorf(kind.Unavailable, "%w: the last generation took %s and %s are left", ErrNotEnoughTime, need.Round(time.Millisecond), left.Round(time.Millisecond))
