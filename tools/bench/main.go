@@ -8,8 +8,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -27,6 +27,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/credreport/credreport/internal/emulator/launch"
 	"github.com/credreport/credreport/internal/fixture"
 	"github.com/credreport/credreport/internal/synth"
 )
@@ -144,56 +145,8 @@ type result struct {
 	ok        bool
 }
 
-// emulatorProcess is a running emulator and the endpoints from its ready line.
-type emulatorProcess struct {
-	cmd   *exec.Cmd
-	ready map[string]string
-}
-
-func startEmulator(bin string, args ...string) (*emulatorProcess, error) {
-	cmd := exec.Command(filepath.Join(bin, "emulator"), append([]string{"-listen", "127.0.0.1:0"}, args...)...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	line, err := bufio.NewReader(stdout).ReadString('\n')
-	if err != nil {
-		cmd.Process.Kill()
-		return nil, fmt.Errorf("emulator did not print its ready line: %w", err)
-	}
-	ready := map[string]string{}
-	if err := json.Unmarshal([]byte(line), &ready); err != nil {
-		cmd.Process.Kill()
-		return nil, fmt.Errorf("emulator ready line %q: %w", line, err)
-	}
-	go io.Copy(io.Discard, stdout)
-	return &emulatorProcess{cmd: cmd, ready: ready}, nil
-}
-
-func (e *emulatorProcess) stop() {
-	e.cmd.Process.Signal(syscall.SIGTERM)
-	e.cmd.Wait()
-}
-
-func (e *emulatorProcess) calls(service string) (int, error) {
-	resp, err := http.Get(e.ready["ram_endpoint"] + "/_emulator/calls")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	var doc map[string]map[string]int
-	if err := json.NewDecoder(resp.Body).Decode(&doc); err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, n := range doc[service] {
-		total += n
-	}
-	return total, nil
+func startEmulator(bin string, args ...string) (*launch.Emulator, error) {
+	return launch.Start(context.Background(), filepath.Join(bin, "emulator"), nil, args...)
 }
 
 func (s scenario) run(bin string) (result, error) {
@@ -202,17 +155,17 @@ func (s scenario) run(bin string) (result, error) {
 	if err != nil {
 		return result{}, err
 	}
-	defer emu.stop()
+	defer emu.Stop()
 	args := []string{"generate", "-source", "build", "-output", os.DevNull, "-quiet",
-		"-account-id", emu.ready["account_id"], "-concurrency", strconv.Itoa(s.concurrency)}
+		"-account-id", emu.Ready["account_id"], "-concurrency", strconv.Itoa(s.concurrency)}
 	if s.known {
 		args = append(args, "-qps", strconv.FormatFloat(s.qps, 'f', -1, 64))
 	}
 	cmd := exec.Command(filepath.Join(bin, "credreport"), args...)
 	cmd.Env = append(os.Environ(),
-		"ALIBABA_CLOUD_ACCESS_KEY_ID="+emu.ready["access_key_id"],
-		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+emu.ready["access_key_secret"],
-		"CREDREPORT_RAM_ENDPOINT="+emu.ready["ram_endpoint"])
+		"ALIBABA_CLOUD_ACCESS_KEY_ID="+emu.Ready["access_key_id"],
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET="+emu.Ready["access_key_secret"],
+		"CREDREPORT_RAM_ENDPOINT="+emu.Ready["ram_endpoint"])
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
@@ -225,7 +178,7 @@ func (s scenario) run(bin string) (result, error) {
 	if err := json.Unmarshal(stdout.Bytes(), &meta); err != nil {
 		return result{}, fmt.Errorf("metadata line %q: %w", stdout.String(), err)
 	}
-	calls, err := emu.calls("ram")
+	calls, err := emu.Total("ram")
 	if err != nil {
 		return result{}, err
 	}
@@ -285,8 +238,8 @@ func measureCached(bin string, n int) error {
 	if err != nil {
 		return err
 	}
-	defer emu.stop()
-	base := emu.ready["http_endpoint"]
+	defer emu.Stop()
+	base := emu.Ready["http_endpoint"]
 	get := func() (time.Duration, int, error) {
 		start := time.Now()
 		resp, err := http.Get(base + "/report")
@@ -300,8 +253,8 @@ func measureCached(bin string, n int) error {
 	if _, status, err := get(); err != nil || status != http.StatusOK {
 		return fmt.Errorf("first GET /report: status %d, %v", status, err)
 	}
-	oss0, _ := emu.calls("oss")
-	ram0, _ := emu.calls("ram")
+	oss0, _ := emu.Total("oss")
+	ram0, _ := emu.Total("ram")
 	var latencies []time.Duration
 	for range n {
 		d, status, err := get()
@@ -310,8 +263,8 @@ func measureCached(bin string, n int) error {
 		}
 		latencies = append(latencies, d)
 	}
-	oss1, _ := emu.calls("oss")
-	ram1, _ := emu.calls("ram")
+	oss1, _ := emu.Total("oss")
+	ram1, _ := emu.Total("ram")
 	slices.Sort(latencies)
 	fmt.Println("| cached GET /report | requests | OSS requests per hit | RAM/IMS requests | median latency | p90 latency |")
 	fmt.Println("|---|---|---|---|---|---|")
@@ -319,4 +272,3 @@ func measureCached(bin string, n int) error {
 		latencies[len(latencies)/2].Round(10*time.Microsecond), latencies[len(latencies)*9/10].Round(10*time.Microsecond))
 	return nil
 }
-
