@@ -195,4 +195,3 @@ func (c Config) ossEndpoints(region string) (upload, public string) {
 	}
 	return upload, public
 }
-
