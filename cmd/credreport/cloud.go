@@ -112,6 +112,7 @@ type storeFlags struct {
 	dir            string
 	sse            string
 	kmsKeyID       string
+	lockTTL        time.Duration // zero = the store's default
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
@@ -133,7 +134,7 @@ func (f *storeFlags) open(creds func() (ram.Credentials, error)) (*store.Store, 
 	if prefix != "" && !strings.HasSuffix(prefix, "/") {
 		prefix += "/"
 	}
-	opts := store.Options{Prefix: prefix}
+	opts := store.Options{Prefix: prefix, LockTTL: f.lockTTL}
 	switch {
 	case f.dir != "" && f.bucket != "":
 		return nil, kind.Errorf(kind.InvalidArgument, "-dir and -bucket are exclusive: keep reports in a local directory or in OSS")

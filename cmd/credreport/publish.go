@@ -41,6 +41,7 @@ func runPublish(ctx context.Context, args []string, s streams) int {
 	force := fs.Bool("force", false, "generate even when the latest report is young enough (the lock still applies)")
 	timeout := fs.Duration("timeout", 2*time.Hour, "give up after this long")
 	quiet := fs.Bool("quiet", false, "print no progress")
+	lockTTL := fs.Duration("lock-ttl", store.DefaultLockTTL, "how long the generation lock holds if this process dies; keep it above the generation time")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
 	}
@@ -63,6 +64,10 @@ func runPublish(ctx context.Context, args []string, s streams) int {
 	if err != nil {
 		return fail(s, "publish", err)
 	}
+	if *lockTTL <= 0 {
+		return fail(s, "publish", &usageError{fmt.Sprintf("invalid -lock-ttl %s: want a positive duration", *lockTTL)})
+	}
+	st.lockTTL = *lockTTL
 	reports, err := st.open(func() (ram.Credentials, error) { return creds, nil })
 	if err != nil {
 		return fail(s, "publish", err)
