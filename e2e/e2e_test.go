@@ -377,3 +377,61 @@ func TestEmulatorCallsEndpoint(t *testing.T) {
 		t.Errorf("calls document has no oss object: %v", doc)
 	}
 }
+
+func TestEmulatorCommandLine(t *testing.T) {
+	emulator := filepath.Join(bin, "emulator")
+	run := func(args ...string) (string, string, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, emulator, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		return stdout.String(), stderr.String(), err
+	}
+	if _, stderr, err := run("-fixture", filepath.Join(fixtureRoot(t), "basic", "account.json"), "-listen", "0.0.0.0:0"); err == nil {
+		t.Error("the emulator listened on a non-loopback address")
+	} else {
+		oneLine(t, stderr, "loopback only")
+	}
+	if _, stderr, err := run("-listen", "127.0.0.1:0"); err == nil {
+		t.Error("the emulator started without an account")
+	} else {
+		oneLine(t, stderr, "missing account")
+	}
+
+	path := filepath.Join(t.TempDir(), "synthetic.json")
+	if _, stderr, err := run("-synthetic", "300", "-seed", "4", "-write-fixture", path); err != nil {
+		t.Fatalf("-write-fixture: %v: %s", err, stderr)
+	}
+	a, err := fixture.Load(path)
+	if err != nil || len(a.Users) != 300 {
+		t.Fatalf("written synthetic fixture: %v, %d users", err, len(a.Users))
+	}
+
+	emu, err := launch.Start(context.Background(), emulator, nil, "-synthetic", "40", "-seed", "2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emu.Stop()
+	for _, key := range []string{"ram_endpoint", "oss_endpoint", "access_key_id", "access_key_secret", "account_id"} {
+		if emu.Ready[key] == "" {
+			t.Errorf("synthetic ready line has no %s: %v", key, emu.Ready)
+		}
+	}
+	vars := []string{"HOME=" + t.TempDir(), "PATH=" + os.Getenv("PATH"),
+		"ALIBABA_CLOUD_ACCESS_KEY_ID=" + emu.Ready["access_key_id"],
+		"ALIBABA_CLOUD_ACCESS_KEY_SECRET=" + emu.Ready["access_key_secret"],
+		"CREDREPORT_RAM_ENDPOINT=" + emu.Ready["ram_endpoint"]}
+	out := filepath.Join(t.TempDir(), "r.csv")
+	r := credreport(t, vars, "generate", "-source", "auto", "-output", out, "-quiet")
+	if r.code != 0 {
+		t.Fatalf("generate on a synthetic account: exit %d: %s", r.code, r.stderr)
+	}
+	if !strings.Contains(r.stdout, `"fallback-reason"`) || !strings.Contains(r.stdout, `"user-count":"40"`) {
+		t.Errorf("auto on an account without a native report: metadata %s, want a fallback reason and 40 users", r.stdout)
+	}
+	if v := credreport(t, nil, "validate", out); v.code != 0 || !strings.HasPrefix(v.stdout, "valid: 40 users") {
+		t.Errorf("validate of the generated report: exit %d %s %s", v.code, v.stdout, v.stderr)
+	}
+}
