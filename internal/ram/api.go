@@ -41,7 +41,7 @@ func (c *Client) CallerIdentity(ctx context.Context) (Caller, error) {
 		return Caller{}, err
 	}
 	if resp.AccountId == "" {
-		return Caller{}, kind.Errorf(kind.Internal, "GetCallerIdentity: the answer has no AccountId")
+		return Caller{}, kind.Errorf(kind.Internal, "GetCallerIdentity: the response has no AccountId")
 	}
 	return Caller{AccountID: resp.AccountId, IdentityType: resp.IdentityType}, nil
 }

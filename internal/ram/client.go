@@ -215,7 +215,7 @@ func parseEndpoint(endpoint string) (scheme, host string, err error) {
 // Stats counts what a Client has sent so far.
 type Stats struct {
 	Calls     int64 // HTTP requests sent, retries included
-	Throttled int64 // answers that were throttling errors
+	Throttled int64 // responses that were throttling errors
 	Retries   int64 // requests that repeated an earlier failed one
 }
 
@@ -326,7 +326,7 @@ func ErrorCode(err error) string {
 	return ""
 }
 
-// APIError is an error answer from the service.
+// APIError is an error response from the service.
 type APIError struct {
 	Action     string
 	HTTPStatus int

@@ -85,7 +85,7 @@ func TestPacerWindow(t *testing.T) {
 	if _, err := p.acquire(short); err == nil {
 		t.Fatal("acquire beyond the window succeeded")
 	}
-	// A burst of throttled answers from one round halves the window once.
+	// A burst of throttled responses from one round halves the window once.
 	for _, tk := range tickets {
 		p.release(tk, true)
 	}

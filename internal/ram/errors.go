@@ -63,9 +63,9 @@ func classify(err error) kind.Kind {
 	return kind.Unknown
 }
 
-// classifyCode maps a service answer to a Kind. Codes come first because
+// classifyCode maps a service error response to a Kind. Codes come first because
 // some codes share a status with unrelated meanings (an unknown AccessKey
-// answers 404, like a missing user).
+// gets 404, like a missing user).
 func classifyCode(status int, code string) kind.Kind {
 	switch {
 	case strings.HasPrefix(code, "Throttling") || status == http.StatusTooManyRequests:

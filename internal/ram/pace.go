@@ -13,13 +13,13 @@ import (
 )
 
 // pacer spaces and bounds the calls of one client. It adapts two limits to
-// throttled answers, each cut once per round of calls and grown back after:
+// throttled responses, each cut once per round of calls and grown back after:
 //
-//   - the request rate, a token bucket: a throttled answer sets it just under
+//   - the request rate, a token bucket: a throttled response sets it just under
 //     the rate the service accepted over the last second, and every quiet
 //     second raises it by a few percent, up to the configured QPS (no upper
 //     bound when the quota is unknown);
-//   - the calls in flight, a window: a throttled answer halves it, and each
+//   - the calls in flight, a window: a throttled response halves it, and each
 //     success grows it by about one call per round, up to the configured
 //     concurrency.
 type pacer struct {
@@ -40,7 +40,7 @@ type pacer struct {
 
 // Rate adaptation constants.
 const (
-	// rateCutFactor sets the new rate after a throttled answer, relative to
+	// rateCutFactor sets the new rate after a throttled response, relative to
 	// the rate the service accepted over the last second.
 	rateCutFactor = 0.9
 	// rateRaiseStep is how much a second without throttling raises the rate.
@@ -103,11 +103,11 @@ func (p *pacer) release(t ticket, throttled bool) {
 	switch {
 	case throttled && t.epoch == p.epoch:
 		// Only calls sent after the last decrease may cut again, so one
-		// burst of throttled answers cuts once.
+		// burst of throttled responses cuts once.
 		p.window = math.Max(1, p.window/2)
 		p.epoch++
 		p.lastCut, p.lastRaise = now, now
-		// A rate measured on a handful of calls says nothing about the
+		// A rate measured on a handful of calls tells nothing about the
 		// quota; the window alone slows such a client down.
 		if accepted, n := p.accepted.perSecond(now); n >= minRateSample {
 			p.limiter.SetLimit(rate.Limit(math.Max(minRate, math.Min(p.maxRate, accepted*rateCutFactor))))
