@@ -435,3 +435,26 @@ func TestEmulatorCommandLine(t *testing.T) {
 		t.Errorf("validate of the generated report: exit %d %s %s", v.code, v.stdout, v.stderr)
 	}
 }
+
+func TestPruneKeepsLatest(t *testing.T) {
+	e := serve(t, filepath.Join(fixtureRoot(t), "no-native-report", "account.json"))
+	dir := t.TempDir()
+	vars := with(e.vars, "CREDREPORT_BUCKET=")
+	for range 3 {
+		if r := credreport(t, vars, "publish", "-quiet", "-force", "-dir", dir); r.code != 0 {
+			t.Fatalf("publish -dir: exit %d: %s", r.code, r.stderr)
+		}
+		time.Sleep(1100 * time.Millisecond) // one report per generated-at second
+	}
+	if r := credreport(t, vars, "list", "-dir", dir); strings.Count(r.stdout, "\n") != 3 {
+		t.Fatalf("list before prune:\n%s%s", r.stdout, r.stderr)
+	}
+	r := credreport(t, vars, "prune", "-dir", dir, "-keep", "1")
+	if r.code != 0 || strings.Count(r.stdout, "deleted ") != 2 {
+		t.Fatalf("prune -keep 1: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	r = credreport(t, vars, "list", "-dir", dir)
+	if strings.Count(r.stdout, "\n") != 1 || !strings.HasPrefix(r.stdout, "*") {
+		t.Errorf("list after prune, want only the latest:\n%s", r.stdout)
+	}
+}

@@ -40,6 +40,7 @@ func commands() []command {
 		{"fetch", "download the latest stored report, checked against its SHA-256", runFetch},
 		{"list", "list the stored reports with their metadata", runList},
 		{"url", "print a short-lived signed URL for the latest stored report", runURL},
+		{"prune", "delete old stored reports by count or age, never the latest", runPrune},
 		{"summary", "count console users without MFA, old keys and root keys in a report", runSummary},
 		{"validate", "check a credential report CSV or a saved GetCredentialReport response", runValidate},
 	}
