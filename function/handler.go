@@ -221,6 +221,9 @@ func (h *handler) serveHTTP(ctx context.Context, fc *fccontext.FcContext, ev eve
 		Generator: c.ram,
 		AccountID: c.accountID,
 		Owner:     inv.requestID,
+		// NOTE: Function Compute passes no expiry with the role credentials,
+		// so a signed URL's lifetime is bounded by CREDREPORT_URL_EXPIRY
+		// alone; keep it well under the role's session duration.
 		OnOutcome: func(out httpapi.Outcome) { h.logHTTP(log, c, inv, req, out) },
 	})
 	api.ServeHTTP(rec, req.WithContext(gctx))
