@@ -110,7 +110,7 @@ var envVars = []envVar{
 		}
 		return fmt.Errorf("invalid value %q: want AES256 or KMS", v)
 	}},
-	{"CREDREPORT_KMS_KEY_ID", "", "KMS key ID when CREDREPORT_SSE is KMS", func(c *Config, v string) error {
+	{"CREDREPORT_KMS_KEY_ID", "", "KMS key ID when CREDREPORT_SSE is KMS; empty = the OSS-managed KMS key", func(c *Config, v string) error {
 		c.KMSKeyID = v
 		return nil
 	}},
@@ -170,9 +170,6 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		if err := v.set(&c, value); err != nil {
 			errs = append(errs, fmt.Errorf("%s: %w", v.name, err))
 		}
-	}
-	if c.SSE == "KMS" && c.KMSKeyID == "" {
-		errs = append(errs, errors.New("CREDREPORT_KMS_KEY_ID: missing: CREDREPORT_SSE=KMS needs a KMS key ID"))
 	}
 	if c.Region == "" {
 		c.Region = getenv("FC_REGION")

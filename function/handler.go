@@ -161,7 +161,7 @@ func (h *handler) clientsFor(ctx context.Context, fc *fccontext.FcContext) (*cli
 	if err != nil {
 		return nil, err
 	}
-	st := store.New(drv, store.Options{Prefix: h.cfg.Prefix, Now: h.now})
+	st := store.New(drv, store.Options{Prefix: h.cfg.Prefix, Now: h.now, LockTTL: lockTTL(fc)})
 	svc := reportsvc.New(st, reportsvc.Config{
 		Source:        h.cfg.Source,
 		MaxAge:        h.cfg.MaxAge,
@@ -183,6 +183,16 @@ func (h *handler) clientsFor(ctx context.Context, fc *fccontext.FcContext) (*cli
 	h.current = c
 	h.mu.Unlock()
 	return c, nil
+}
+
+// lockTTL outlasts the function's timeout, after which Function Compute
+// stops the invocation, so a lock left by a stopped invocation expires soon
+// after and a live generation never loses its lock.
+func lockTTL(fc *fccontext.FcContext) time.Duration {
+	if fc == nil || fc.Function.Timeout <= 0 {
+		return store.DefaultLockTTL
+	}
+	return max(store.DefaultLockTTL, time.Duration(fc.Function.Timeout)*time.Second+time.Minute)
 }
 
 // generationContext leaves generationMargin before the invocation deadline.

@@ -89,6 +89,11 @@ func (f *cloudFlags) credentials() (ram.Credentials, error) {
 }
 
 func (f *cloudFlags) ramClient(creds ram.Credentials) (*ram.Client, error) {
+	if v := os.Getenv("CREDREPORT_RAM_QPS"); v != "" {
+		if q, err := strconv.ParseFloat(v, 64); err != nil || q < 0 {
+			return nil, kind.Errorf(kind.InvalidArgument, "invalid CREDREPORT_RAM_QPS %q: want a number of requests per second, 0 or more", v)
+		}
+	}
 	if f.concurrency < 1 || f.concurrency > 256 {
 		return nil, kind.Errorf(kind.InvalidArgument, "invalid -concurrency %d: want 1 to 256", f.concurrency)
 	}

@@ -153,3 +153,28 @@ func containsLine(csv []byte, prefix string) bool {
 	}
 	return false
 }
+
+func TestNativeUnavailableReason(t *testing.T) {
+	apiErr := func(status int, code string) error {
+		return kind.Wrap(classifyCode(status, code), &APIError{Action: "GetCredentialReport", HTTPStatus: status, Code: code})
+	}
+	tests := []struct {
+		name string
+		err  error
+		want string // "" = no fallback
+	}{
+		{"too many users", apiErr(409, "LimitExceeded.User"), "more RAM users"},
+		{"no permission", apiErr(403, "NoPermission"), "permission denied"},
+		{"not generated in time", kind.Wrap(kind.DeadlineExceeded, errNativeNotReady), "not generated within"},
+		{"undocumented code", apiErr(400, "ReportNotReady.Something"), "ReportNotReady.Something"},
+		{"bad credentials", apiErr(400, "SignatureDoesNotMatch"), ""},
+		{"canceled", kind.Wrap(kind.Canceled, context.Canceled), ""},
+		{"deadline", kind.Wrap(kind.DeadlineExceeded, context.DeadlineExceeded), ""},
+	}
+	for _, tt := range tests {
+		got := nativeUnavailableReason(tt.err)
+		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
+			t.Errorf("%s: reason %q, want one containing %q", tt.name, got, tt.want)
+		}
+	}
+}

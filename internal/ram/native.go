@@ -66,9 +66,13 @@ func (c *Client) fetchNative(ctx context.Context) (*nativeReport, error) {
 	}
 }
 
-// reportMissing reports whether GetCredentialReport said there is no usable report yet.
+// reportMissing reports whether GetCredentialReport said there is no usable
+// report yet: expired (410 Expired.CredentialReport, seen on real accounts)
+// or not found. Alibaba does not document the code for "never generated" or
+// "generating", so any not-found answer counts, not just
+// EntityNotExist.CredentialReport.
 func reportMissing(err error) bool {
-	return isCode(err, codeReportNotFound) || isCode(err, codeReportExpired)
+	return isCode(err, codeReportExpired) || kind.Is(err, kind.NotFound)
 }
 
 // readNative reads every page of the current native report and joins them.
@@ -115,8 +119,8 @@ func (c *Client) readNative(ctx context.Context) (*nativeReport, error) {
 }
 
 // nativeUnavailableReason says why the native report cannot be had, in
-// words for the metadata, or "" when err is not such a reason (bad
-// credentials, say, would fail a build as well).
+// words for the metadata, or "" when err would fail a build as well: bad
+// credentials, a canceled run, or a deadline that has passed.
 func nativeUnavailableReason(err error) string {
 	switch {
 	case isCode(err, codeReportUserLimit):
@@ -125,8 +129,12 @@ func nativeUnavailableReason(err error) string {
 		return "native report unavailable: permission denied for GenerateCredentialReport or GetCredentialReport"
 	case errors.Is(err, errNativeNotReady):
 		return "native report unavailable: not generated within the time allowed"
-	case kind.Is(err, kind.Conflict):
+	case kind.Is(err, kind.Unauthenticated), kind.Is(err, kind.Canceled), kind.Is(err, kind.DeadlineExceeded):
+		return ""
+	case ErrorCode(err) != "":
+		// Alibaba documents few of the native report's error codes, so any
+		// other service answer counts as "unavailable", with its code.
 		return "native report unavailable: " + ErrorCode(err)
 	}
-	return ""
+	return "native report unavailable: " + kind.Of(err).String()
 }
