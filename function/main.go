@@ -8,6 +8,8 @@ package main
 import (
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
@@ -17,6 +19,7 @@ import (
 var version = "dev"
 
 func main() {
+	tuneMemory(os.Getenv)
 	cfg, cfgErr := loadConfig(os.Getenv)
 	log := newLogger(os.Stdout, cfg.LogLevel)
 	if cfgErr != nil {
@@ -45,4 +48,20 @@ func newLogger(w *os.File, level string) *slog.Logger {
 		l = slog.LevelInfo
 	}
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// tuneMemory keeps the heap inside the instance's memory: a soft limit at
+// 80% of FC_FUNCTION_MEMORY_SIZE (in MB) unless GOMEMLIMIT is set, and more
+// frequent collection unless GOGC is set, because a build waits on the
+// RAM/IMS quota rather than on the CPU.
+func tuneMemory(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(50)
+	}
+	if getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	if mb, err := strconv.Atoi(getenv("FC_FUNCTION_MEMORY_SIZE")); err == nil && mb > 0 {
+		debug.SetMemoryLimit(int64(mb) << 20 * 8 / 10)
+	}
 }

@@ -98,7 +98,10 @@ func (c *Client) build(ctx context.Context, caller Caller, native <-chan nativeO
 	}
 	res := &buildResult{rows: make([]report.Row, 0, len(slots)+1), rootRow: rootRow}
 	res.rows = append(res.rows, root)
-	for _, s := range slots {
+	for i, s := range slots {
+		// Dropping each slot once its row is copied lets the collector
+		// reclaim the slots while the rows slice fills.
+		slots[i] = nil
 		if s.vanished {
 			res.vanished++
 			continue

@@ -155,8 +155,15 @@ func (c *Client) generateBuild(ctx context.Context, caller Caller, start time.Ti
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	if err := report.Write(&buf, res.rows); err != nil {
+	// Measuring the CSV first lets the buffer be allocated once at its
+	// final size: growing it by doubling would briefly hold two copies of
+	// a large report, which dominated peak memory at 50,000 users.
+	var size byteCounter
+	if err := report.Write(&size, res.rows); err != nil {
+		return nil, kind.Errorf(kind.Internal, "write the report: %w", err)
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	if err := report.Write(buf, res.rows); err != nil {
 		return nil, kind.Errorf(kind.Internal, "write the report: %w", err)
 	}
 	return &Generation{
@@ -174,3 +181,11 @@ func (c *Client) generateBuild(ctx context.Context, caller Caller, start time.Ti
 
 // String returns the source's name.
 func (s Source) String() string { return string(s) }
+
+// byteCounter is an io.Writer that only counts what is written to it.
+type byteCounter int
+
+func (c *byteCounter) Write(p []byte) (int, error) {
+	*c += byteCounter(len(p))
+	return len(p), nil
+}
