@@ -45,6 +45,15 @@ func envFloat(name string, def float64) float64 {
 	return def
 }
 
+func envInt(name string, def int) int {
+	if v := os.Getenv(name); v != "" {
+		if n, err := strconv.Atoi(v); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
 // cloudFlags select the account and how it is read.
 type cloudFlags struct {
 	ramEndpoint string
@@ -62,8 +71,9 @@ func (f *cloudFlags) register(fs *flag.FlagSet) {
 		"aliyun CLI profile `name` to take credentials from when ALIBABA_CLOUD_ACCESS_KEY_ID is unset")
 	fs.StringVar(&f.accountID, "account-id", "", "account `ID`; default: asked from STS GetCallerIdentity")
 	fs.Float64Var(&f.qps, "qps", envFloat("CREDREPORT_RAM_QPS", 0),
-		"RAM/IMS request budget in calls per `second` (env CREDREPORT_RAM_QPS); 0 = unknown: back off when throttled")
-	fs.IntVar(&f.concurrency, "concurrency", ram.DefaultConcurrency, "most RAM/IMS calls in flight")
+		"RAM/IMS request budget in `calls per second` (env CREDREPORT_RAM_QPS); 0 = unknown: back off when throttled")
+	fs.IntVar(&f.concurrency, "concurrency", envInt("CREDREPORT_RAM_CONCURRENCY", ram.DefaultConcurrency),
+		"most RAM/IMS calls in flight (env CREDREPORT_RAM_CONCURRENCY)")
 	fs.DurationVar(&f.callTimeout, "call-timeout", ram.DefaultCallTimeout, "timeout of one RAM/IMS request")
 }
 
@@ -83,19 +93,48 @@ func (f *cloudFlags) credentials() (ram.Credentials, error) {
 	c, err := provider.GetCredentials()
 	if err != nil {
 		return ram.Credentials{}, kind.Errorf(kind.Unauthenticated,
-			"missing credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials), or configure the aliyun CLI; the aliyun CLI profile could not be used: %v", err)
+			"missing credentials: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS credentials), or configure the aliyun CLI; the aliyun CLI profile could not be used: %s", withoutFileContent(err.Error()))
 	}
 	return ram.Credentials{AccessKeyID: c.AccessKeyId, AccessKeySecret: c.AccessKeySecret, SecurityToken: c.SecurityToken}, nil
 }
 
-func (f *cloudFlags) ramClient(creds ram.Credentials) (*ram.Client, error) {
+// withoutFileContent cuts an error message before any JSON it quotes: the
+// SDK's message for a malformed aliyun CLI configuration quotes the whole
+// file, secrets included.
+func withoutFileContent(msg string) string {
+	if i := strings.IndexAny(msg, "{["); i >= 0 {
+		return strings.TrimSpace(msg[:i]) + " (file content omitted)"
+	}
+	return msg
+}
+
+// check validates the flags and the variables behind them.
+func (f *cloudFlags) check() error {
 	if v := os.Getenv("CREDREPORT_RAM_QPS"); v != "" {
 		if q, err := strconv.ParseFloat(v, 64); err != nil || q < 0 {
-			return nil, kind.Errorf(kind.InvalidArgument, "invalid CREDREPORT_RAM_QPS %q: want a number of requests per second, 0 or more", v)
+			return &usageError{fmt.Sprintf("invalid CREDREPORT_RAM_QPS %q: want a number of requests per second, 0 or more", v)}
 		}
 	}
+	if v := os.Getenv("CREDREPORT_RAM_CONCURRENCY"); v != "" {
+		if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 256 {
+			return &usageError{fmt.Sprintf("invalid CREDREPORT_RAM_CONCURRENCY %q: want a whole number from 1 to 256", v)}
+		}
+	}
+	if f.qps < 0 {
+		return &usageError{fmt.Sprintf("invalid -qps %v: want a number of requests per second, 0 (unknown) or more", f.qps)}
+	}
 	if f.concurrency < 1 || f.concurrency > 256 {
-		return nil, kind.Errorf(kind.InvalidArgument, "invalid -concurrency %d: want 1 to 256", f.concurrency)
+		return &usageError{fmt.Sprintf("invalid -concurrency %d: want 1 to 256", f.concurrency)}
+	}
+	if f.callTimeout <= 0 {
+		return &usageError{fmt.Sprintf("invalid -call-timeout %s: want a positive duration such as 10s", f.callTimeout)}
+	}
+	return nil
+}
+
+func (f *cloudFlags) ramClient(creds ram.Credentials) (*ram.Client, error) {
+	if err := f.check(); err != nil {
+		return nil, err
 	}
 	return ram.New(ram.Config{
 		Credentials: creds,
@@ -140,9 +179,12 @@ func (f *storeFlags) open(creds func() (ram.Credentials, error)) (*store.Store, 
 		prefix += "/"
 	}
 	opts := store.Options{Prefix: prefix, LockTTL: f.lockTTL}
+	// A bucket from CREDREPORT_BUCKET yields to an explicit -dir; only an
+	// explicit -bucket conflicts with it.
+	bucketFlag := f.bucket != "" && f.bucket != os.Getenv("CREDREPORT_BUCKET")
 	switch {
-	case f.dir != "" && f.bucket != "":
-		return nil, kind.Errorf(kind.InvalidArgument, "-dir and -bucket are exclusive: keep reports in a local directory or in OSS")
+	case f.dir != "" && bucketFlag:
+		return nil, &usageError{"-dir and -bucket are exclusive: keep reports in a local directory or in OSS"}
 	case f.dir != "":
 		if err := os.MkdirAll(f.dir, 0o700); err != nil {
 			return nil, kind.Errorf(kind.InvalidArgument, "create -dir %s: %w", f.dir, err)

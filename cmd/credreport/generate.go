@@ -58,6 +58,9 @@ func runGenerate(ctx context.Context, args []string, s streams) int {
 	if err != nil {
 		return fail(s, "generate", &usageError{err.Error()})
 	}
+	if *timeout <= 0 || *nativeWait <= 0 || *progressEvery <= 0 {
+		return fail(s, "generate", &usageError{"invalid -timeout, -native-wait or -progress: each must be a positive duration such as 30m"})
+	}
 
 	creds, err := cloud.credentials()
 	if err != nil {
@@ -76,6 +79,9 @@ func runGenerate(ctx context.Context, args []string, s streams) int {
 	}
 	gen, err := client.Generate(ctx, src, opts)
 	if err != nil {
+		if src == ram.SourceNative && ram.ErrorCode(err) == "LimitExceeded.User" {
+			err = fmt.Errorf("%w; Alibaba's own report is not available for this account: use -source auto or -source build", err)
+		}
 		return fail(s, "generate", err)
 	}
 
@@ -106,7 +112,7 @@ func printProgress(w io.Writer, p ram.Progress) {
 	if p.Elapsed > 0 {
 		rate = float64(p.Calls) / p.Elapsed.Seconds()
 	}
-	fmt.Fprintf(w, "progress: %d of %d users listed so far done, %d calls (%.1f/s), %d throttled, %d calls in flight allowed, %s elapsed\n",
+	fmt.Fprintf(w, "progress: %d users done of %d listed so far, %d calls (%.1f/s), %d throttled, up to %d calls in flight, %s elapsed\n",
 		p.UsersDone, p.UsersSeen, p.Calls, rate, p.Throttled, p.Concurrent, p.Elapsed.Round(time.Second))
 }
 

@@ -30,8 +30,11 @@ func runPrune(ctx context.Context, args []string, s streams) int {
 	if fs.NArg() > 0 {
 		return fail(s, "prune", &usageError{fmt.Sprintf("unexpected argument %q", fs.Arg(0))})
 	}
-	if *keep < 0 || *maxAge < 0 {
-		return fail(s, "prune", &usageError{"invalid -keep or -max-age: want 0 (no limit) or more"})
+	if *keep < 0 {
+		return fail(s, "prune", &usageError{fmt.Sprintf("invalid -keep %d: want 0 (no count limit) or more", *keep)})
+	}
+	if *maxAge < 0 {
+		return fail(s, "prune", &usageError{fmt.Sprintf("invalid -max-age %s: want 0 (no age limit) or a positive duration such as 8760h", *maxAge)})
 	}
 	if *keep == 0 && *maxAge == 0 {
 		fmt.Fprintln(s.err, "credreport prune: no -keep or -max-age given: nothing to delete")

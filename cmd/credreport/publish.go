@@ -41,6 +41,7 @@ func runPublish(ctx context.Context, args []string, s streams) int {
 	force := fs.Bool("force", false, "generate even when the latest report is young enough (the lock still applies)")
 	timeout := fs.Duration("timeout", 2*time.Hour, "give up after this long")
 	quiet := fs.Bool("quiet", false, "print no progress")
+	nativeWait := fs.Duration("native-wait", ram.DefaultNativeWait, "how long Alibaba may take to generate its report")
 	lockTTL := fs.Duration("lock-ttl", store.DefaultLockTTL, "how long the generation lock holds if this process dies; keep it above the generation time")
 	if code, ok := parseFlags(fs, args); !ok {
 		return code
@@ -79,7 +80,10 @@ func runPublish(ctx context.Context, args []string, s streams) int {
 		return fail(s, "publish", err)
 	}
 
-	svc := reportsvc.New(reports, reportsvc.Config{Source: src, MaxAge: *maxAge, GeneratorName: generatorName()})
+	if *nativeWait <= 0 || *timeout <= 0 {
+		return fail(s, "publish", &usageError{"invalid -native-wait or -timeout: each must be a positive duration"})
+	}
+	svc := reportsvc.New(reports, reportsvc.Config{Source: src, MaxAge: *maxAge, GeneratorName: generatorName(), NativeWait: *nativeWait})
 	mode := reportsvc.ModeServe
 	if *force {
 		mode = reportsvc.ModeForce

@@ -53,12 +53,17 @@ func runSummary(ctx context.Context, args []string, s streams) int {
 	}
 	sum := findings.Summarize(r, when, *keyAge)
 	days := int(keyAge.Hours() / 24)
-	fmt.Fprintf(s.out, "RAM users:                        %d\n", sum.Users)
-	fmt.Fprintf(s.out, "console users:                    %d\n", sum.ConsoleUsers)
-	fmt.Fprintf(s.out, "console users without MFA:        %d\n", len(sum.ConsoleUsersWithoutMFA))
-	fmt.Fprintf(s.out, "active keys older than %d days:  %d\n", days, len(sum.OldActiveKeys))
-	fmt.Fprintf(s.out, "root AccessKeys:                  %d (%d known active)\n", sum.RootKeys, sum.RootActiveKeys)
-	fmt.Fprintf(s.out, "root MFA:                         %s\n", sum.RootMFA)
+	lines := [][2]string{
+		{"RAM users", fmt.Sprint(sum.Users)},
+		{"console users", fmt.Sprint(sum.ConsoleUsers)},
+		{"console users without MFA", fmt.Sprint(len(sum.ConsoleUsersWithoutMFA))},
+		{fmt.Sprintf("active keys older than %d days", days), fmt.Sprint(len(sum.OldActiveKeys))},
+		{"root AccessKeys", fmt.Sprintf("%d (%d known active)", sum.RootKeys, sum.RootActiveKeys)},
+		{"root MFA", sum.RootMFA.String()},
+	}
+	for _, l := range lines {
+		fmt.Fprintf(s.out, "%-34s %s\n", l[0]+":", l[1])
+	}
 	for _, u := range sum.ConsoleUsersWithoutMFA {
 		fmt.Fprintf(s.out, "  no MFA: %s\n", u)
 	}

@@ -154,12 +154,17 @@ func (e *Emulator) serveTimer(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := map[string]any{"request_id": res.RequestID, "duration_ms": res.Duration.Milliseconds()}
+	status := http.StatusOK
 	if res.Err != nil {
-		body["error"] = res.Err.Error()
+		// The invocation ran, but the function failed: a gateway error,
+		// as FC answers a failed synchronous invocation.
+		status = http.StatusBadGateway
+		body["error"] = res.Err.Message
+		body["error_type"] = res.Err.Type
 	} else {
 		body["result"] = json.RawMessage(nonEmptyJSON(res.Payload))
 	}
-	writeJSON(w, http.StatusOK, body)
+	writeJSON(w, status, body)
 }
 
 func nonEmptyJSON(b []byte) []byte {

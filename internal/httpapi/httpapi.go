@@ -98,6 +98,9 @@ var routes = map[string]route{
 
 // ServeHTTP dispatches the request and reports its Outcome.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Every answer concerns credentials or a URL that grants access to
+	// them, so none may be cached.
+	w.Header().Set("Cache-Control", "no-store")
 	path := strings.TrimSuffix(r.URL.Path, "/")
 	if path == "" {
 		path = "/"

@@ -261,6 +261,11 @@ func (c *Client) do(ctx context.Context, call rpc) error {
 		err = c.send(ctx, call)
 		c.calls.Add(1)
 		k := classify(err)
+		if k == kind.DeadlineExceeded && ctx.Err() == nil {
+			// The request's own timeout ran out, not the caller's: the
+			// service is slow, so the call may be retried.
+			k = kind.Unavailable
+		}
 		if k == kind.Throttled {
 			c.throttled.Add(1)
 		}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
@@ -176,5 +178,35 @@ func TestNativeUnavailableReason(t *testing.T) {
 		if (tt.want == "") != (got == "") || !strings.Contains(got, tt.want) {
 			t.Errorf("%s: reason %q, want one containing %q", tt.name, got, tt.want)
 		}
+	}
+}
+
+func TestCallTimeoutRedactedAndRetried(t *testing.T) {
+	// A server that accepts requests and never answers them.
+	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
+	defer stall.Close()
+	c, err := New(Config{
+		Credentials: Credentials{AccessKeyID: "STS.TestKey", AccessKeySecret: "test-secret", SecurityToken: "TOPSECRET-STS-TOKEN"},
+		Endpoint:    stall.URL, CallTimeout: 50 * time.Millisecond, MaxAttempts: 2,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CallerIdentity(context.Background())
+	if err == nil {
+		t.Fatal("CallerIdentity against a stalled server succeeded")
+	}
+	if k := kind.Of(err); k != kind.Unavailable {
+		t.Errorf("kind = %v, want unavailable (error: %v)", k, err)
+	}
+	for _, leak := range []string{"TOPSECRET-STS-TOKEN", "Signature=", "AccessKeyId="} {
+		if strings.Contains(err.Error(), leak) {
+			t.Errorf("error %q contains %q", err, leak)
+		}
+	}
+	if got := c.Stats().Calls; got != 2 {
+		t.Errorf("calls = %d, want 2 (the timed-out call is retried)", got)
 	}
 }

@@ -117,14 +117,14 @@ func describe(call rpc, err error, k kind.Kind) error {
 			return kind.Errorf(k, "%s: permission denied: the credentials lack ram:%s; grant it in the RAM policy of the user or role: %w",
 				what, call.action, apiErr)
 		case kind.Unauthenticated:
-			return kind.Errorf(k, "%s: invalid credentials: %w; %s", what, apiErr, credentialHint(apiErr.Code))
+			return kind.Errorf(k, "%s: invalid credentials (%s): %w", what, credentialHint(apiErr.Code), apiErr)
 		}
 		return kind.Errorf(k, "%s: %w", what, apiErr)
 	}
 	if k == kind.Unavailable && isTransport(err) {
-		return kind.Errorf(k, "%s: cannot reach the RAM endpoint: %w; check CREDREPORT_RAM_ENDPOINT and the network", what, redactURL(err))
+		return kind.Errorf(k, "%s: cannot reach the RAM endpoint (check CREDREPORT_RAM_ENDPOINT and the network): %w", what, redactURL(err))
 	}
-	return kind.Errorf(k, "%s: %w", what, err)
+	return kind.Errorf(k, "%s: %w", what, redactURL(err))
 }
 
 func credentialHint(code string) string {
@@ -154,7 +154,8 @@ func firstLine(s string) string {
 }
 
 // redactURL drops the query of a request URL inside a transport error: it
-// holds the AccessKey ID, the signature and every parameter of the call.
+// holds the AccessKey ID, the signature, the security token and every
+// parameter of the call.
 func redactURL(err error) error {
 	var ue *url.Error
 	if !errors.As(err, &ue) {
