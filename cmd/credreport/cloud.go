@@ -159,7 +159,9 @@ type storeFlags struct {
 	lockTTL        time.Duration // zero = the store's default
 }
 
-func (f *storeFlags) register(fs *flag.FlagSet) {
+// register adds the store flags; writes adds the encryption flags, which
+// only commands that store reports use.
+func (f *storeFlags) register(fs *flag.FlagSet, writes bool) {
 	fs.StringVar(&f.bucket, "bucket", os.Getenv("CREDREPORT_BUCKET"), "OSS `bucket` that keeps the reports (env CREDREPORT_BUCKET)")
 	fs.StringVar(&f.prefix, "prefix", os.Getenv("CREDREPORT_PREFIX"), "key `prefix` inside the bucket (env CREDREPORT_PREFIX)")
 	fs.StringVar(&f.region, "region", envOr("CREDREPORT_REGION", "cn-hangzhou"), "`region` of the bucket (env CREDREPORT_REGION)")
@@ -168,6 +170,10 @@ func (f *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.publicEndpoint, "oss-public-endpoint", os.Getenv("CREDREPORT_OSS_PUBLIC_ENDPOINT"),
 		"OSS endpoint `URL` that signed URLs point at (env CREDREPORT_OSS_PUBLIC_ENDPOINT); default: -oss-endpoint")
 	fs.StringVar(&f.dir, "dir", "", "keep reports in this local `directory` instead of OSS")
+	f.sse = ossdriver.SSEAES256
+	if !writes {
+		return
+	}
 	fs.StringVar(&f.sse, "sse", envOr("CREDREPORT_SSE", ossdriver.SSEAES256), "server-side encryption: AES256 or KMS (env CREDREPORT_SSE)")
 	fs.StringVar(&f.kmsKeyID, "kms-key-id", os.Getenv("CREDREPORT_KMS_KEY_ID"), "KMS key `ID` for -sse KMS (env CREDREPORT_KMS_KEY_ID)")
 }

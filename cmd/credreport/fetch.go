@@ -53,7 +53,7 @@ type storeCommand struct {
 
 func (c *storeCommand) register(fsName, usage string, s streams) *flag.FlagSet {
 	fs := newFlagSet(fsName, usage, s.err)
-	c.store.register(fs)
+	c.store.register(fs, false)
 	fs.StringVar(&c.cloud.ramEndpoint, "ram-endpoint", envOr("CREDREPORT_RAM_ENDPOINT", ""), "RAM/IMS endpoint `URL` override, used to look up the account ID (env CREDREPORT_RAM_ENDPOINT)")
 	fs.StringVar(&c.cloud.profile, "profile", envOr("ALIBABA_CLOUD_PROFILE", ""), "aliyun CLI profile `name` when ALIBABA_CLOUD_ACCESS_KEY_ID is unset")
 	fs.StringVar(&c.cloud.accountID, "account-id", "", "account `ID`; default: asked from STS GetCallerIdentity")

@@ -35,7 +35,7 @@ func runPublish(ctx context.Context, args []string, s streams) int {
 	var cloud cloudFlags
 	var st storeFlags
 	cloud.register(fs)
-	st.register(fs)
+	st.register(fs, true)
 	source := fs.String("source", envOr("CREDREPORT_SOURCE", string(ram.SourceAuto)), "auto, native or build (env CREDREPORT_SOURCE)")
 	maxAge := fs.Duration("max-age", reportsvc.DefaultMaxAge, "regenerate when the latest report is this old")
 	force := fs.Bool("force", false, "generate even when the latest report is young enough (the lock still applies)")
