@@ -25,7 +25,7 @@ import (
 )
 
 // generationMargin is kept free before the invocation deadline so that a
-// generation that runs out of time still leaves room to answer.
+// generation that runs out of time still leaves room to respond.
 const generationMargin = 5 * time.Second
 
 // handler serves every invocation. It keeps the clients of the last
@@ -54,7 +54,7 @@ func newHandler(cfg Config, cfgErr error, log *slog.Logger, now func() time.Time
 	return &handler{cfg: cfg, cfgErr: cfgErr, log: log, now: now}
 }
 
-// invocation is what one invocation learned, for its log line.
+// invocation is the per-invocation state behind its log line.
 type invocation struct {
 	requestID string
 	trigger   eventKind
@@ -185,9 +185,9 @@ func (h *handler) clientsFor(ctx context.Context, fc *fccontext.FcContext) (*cli
 	return c, nil
 }
 
-// lockTTL outlasts the function's timeout, after which Function Compute
-// stops the invocation, so a lock left by a stopped invocation expires soon
-// after and a live generation never loses its lock.
+// lockTTL returns a lock lifetime longer than the function's timeout.
+// Function Compute stops an invocation at its timeout, so a live generation
+// keeps its lock, and the lock of a stopped one expires a minute later.
 func lockTTL(fc *fccontext.FcContext) time.Duration {
 	if fc == nil || fc.Function.Timeout <= 0 {
 		return store.DefaultLockTTL
@@ -231,9 +231,10 @@ func (h *handler) serveHTTP(ctx context.Context, fc *fccontext.FcContext, ev eve
 		Generator: c.ram,
 		AccountID: c.accountID,
 		Owner:     inv.requestID,
-		// NOTE: Function Compute passes no expiry with the role credentials,
-		// so a signed URL's lifetime is bounded by CREDREPORT_URL_EXPIRY
-		// alone; keep it well under the role's session duration.
+		// NOTE: Function Compute passes no expiry with the role credentials.
+		// A signed URL's lifetime is therefore bounded by
+		// CREDREPORT_URL_EXPIRY alone, which must stay well under the role's
+		// session duration.
 		OnOutcome: func(out httpapi.Outcome) { h.logHTTP(log, c, inv, req, out) },
 	})
 	api.ServeHTTP(rec, req.WithContext(gctx))

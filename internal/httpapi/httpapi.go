@@ -98,7 +98,7 @@ var routes = map[string]route{
 
 // ServeHTTP dispatches the request and reports its Outcome.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// Every answer concerns credentials or a URL that grants access to
+	// Every response concerns credentials or a URL that grants access to
 	// them, so none may be cached.
 	w.Header().Set("Cache-Control", "no-store")
 	path := strings.TrimSuffix(r.URL.Path, "/")
@@ -229,7 +229,7 @@ func (h *Handler) request(mode reportsvc.Mode) reportsvc.Request {
 	return reportsvc.Request{AccountID: h.deps.AccountID, Mode: mode, Owner: h.deps.Owner, Generator: h.deps.Generator}
 }
 
-// Summary is the JSON answer of GET /report and POST /report/refresh.
+// Summary is the JSON response of GET /report and POST /report/refresh.
 type Summary struct {
 	URL            string `json:"url"`
 	ExpiresAt      string `json:"expires_at"`
@@ -270,7 +270,7 @@ func (h *Handler) writeSummary(w http.ResponseWriter, ctx context.Context, out O
 	return out
 }
 
-// writeCSV answers with the report bytes, checked against their SHA-256.
+// writeCSV responds with the report bytes, checked against their SHA-256.
 func (h *Handler) writeCSV(w http.ResponseWriter, r *http.Request, out Outcome) Outcome {
 	body, _, err := h.deps.Store.Open(r.Context(), out.Entry.Key)
 	if err != nil {
@@ -339,7 +339,7 @@ type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
-// ErrorDetail names the error class and says what to do.
+// ErrorDetail is the error class and a message that tells the caller what to do.
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`

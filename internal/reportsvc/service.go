@@ -71,7 +71,7 @@ func New(st *store.Store, cfg Config) *Service {
 	return &Service{store: st, cfg: cfg}
 }
 
-// Mode says how old a stored report may be before a call regenerates it.
+// Mode selects how old a stored report may be before a call regenerates it.
 type Mode int
 
 const (
@@ -96,7 +96,7 @@ type Request struct {
 	OnProgress func(ram.Progress)
 }
 
-// Outcome is what Ensure did.
+// Outcome is the result of Ensure.
 type Outcome struct {
 	Entry store.Entry
 	// Cached is true when an existing report was young enough.
