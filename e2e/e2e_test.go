@@ -48,13 +48,11 @@ func TestMain(m *testing.M) {
 
 func fixtureRoot(t testing.TB) string {
 	t.Helper()
-	for _, dir := range []string{"../../shared/fixtures", "../testdata/fixtures"} {
-		if _, err := os.Stat(filepath.Join(dir, "basic", "account.json")); err == nil {
-			return dir
-		}
+	dir, err := fixture.AcceptanceRoot("..")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no acceptance fixtures in ../shared/fixtures or testdata/fixtures")
-	return ""
+	return dir
 }
 
 // env is an emulator process and the environment a user would set for it.

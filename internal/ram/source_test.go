@@ -20,13 +20,11 @@ import (
 // beside the repository when it exists, else the copy under testdata.
 func fixtureRoot(t testing.TB) string {
 	t.Helper()
-	for _, dir := range []string{"../../../shared/fixtures", "../../testdata/fixtures"} {
-		if _, err := os.Stat(filepath.Join(dir, "basic", "account.json")); err == nil {
-			return dir
-		}
+	dir, err := fixture.AcceptanceRoot("../..")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no acceptance fixtures in ../shared/fixtures or testdata/fixtures")
-	return ""
+	return dir
 }
 
 func fixtureNames(t testing.TB) []string {

@@ -16,17 +16,15 @@ import (
 // beside the repository when it exists, else from the copy under testdata.
 func fixtureDirs(t testing.TB) []string {
 	t.Helper()
-	for _, root := range []string{"../../../shared/fixtures", "../../testdata/fixtures"} {
-		dirs, _ := filepath.Glob(filepath.Join(root, "*", "account.json"))
-		if len(dirs) > 0 {
-			for i := range dirs {
-				dirs[i] = filepath.Dir(dirs[i])
-			}
-			return dirs
-		}
+	root, err := fixture.AcceptanceRoot("../..")
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no acceptance fixtures found in ../shared/fixtures or testdata/fixtures")
-	return nil
+	dirs, _ := filepath.Glob(filepath.Join(root, "*", "account.json"))
+	for i := range dirs {
+		dirs[i] = filepath.Dir(dirs[i])
+	}
+	return dirs
 }
 
 // fixtureCSVs returns every CSV file of the acceptance fixtures.
