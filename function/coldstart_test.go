@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkColdStart measures a function instance's cold start: from
-// starting the binary to its answer to a first HTTP event (GET /healthz,
+// starting the binary to its response to a first HTTP event (GET /healthz,
 // which does no report work).
 func BenchmarkColdStart(b *testing.B) {
 	event := []byte(`{"version":"v1","rawPath":"/healthz","body":"","isBase64Encoded":false,"headers":{},"queryParameters":{},` +

@@ -55,7 +55,7 @@ func classifyEvent(payload []byte) (eventKind, error) {
 	return 0, errUnsupportedEvent
 }
 
-// timerOptions are what a timer payload may ask for.
+// timerOptions are the options a timer payload may set.
 type timerOptions struct {
 	Force bool `json:"force"`
 }
@@ -129,7 +129,7 @@ func httpRequest(ctx context.Context, ev events.HTTPTriggerEvent) (*http.Request
 	return req, nil
 }
 
-// httpResponse turns a recorded answer into the HTTP-trigger response. A
+// httpResponse turns a recorded response into the HTTP-trigger response. A
 // body that is not valid UTF-8 travels Base64-encoded.
 func httpResponse(rec *httptest.ResponseRecorder) *events.HTTPTriggerResponse {
 	headers := make(map[string]string, len(rec.Header()))

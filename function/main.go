@@ -1,7 +1,7 @@
 // Command main is the credreport function for Alibaba Cloud Function
 // Compute 3.0 (runtime go1, handler main). One handler serves both
 // triggers: the timer keeps the account's credential report fresh in OSS,
-// and the HTTP trigger answers with a short-lived signed URL to it (or the
+// and the HTTP trigger responds with a short-lived signed URL to it (or the
 // report itself), generating a new one when the stored report is stale.
 package main
 
@@ -23,7 +23,7 @@ func main() {
 	cfg, cfgErr := loadConfig(os.Getenv)
 	log := newLogger(os.Stdout, cfg.LogLevel)
 	if cfgErr != nil {
-		// Every request answers 500 until the configuration is fixed; the
+		// Every request gets 500 until the configuration is fixed; the
 		// log names each bad variable.
 		log.Error("invalid configuration", "error", cfgErr.Error())
 	} else {
@@ -50,10 +50,10 @@ func newLogger(w *os.File, level string) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
 }
 
-// tuneMemory keeps the heap inside the instance's memory: a soft limit at
-// 80% of FC_FUNCTION_MEMORY_SIZE (in MB) unless GOMEMLIMIT is set, and more
-// frequent collection unless GOGC is set, because a build waits on the
-// RAM/IMS quota rather than on the CPU.
+// tuneMemory keeps the heap inside the instance's memory. It sets a soft
+// limit at 80% of FC_FUNCTION_MEMORY_SIZE (in MB) unless GOMEMLIMIT is set.
+// It also collects garbage more often unless GOGC is set, because a build
+// waits on the RAM/IMS quota rather than on the CPU.
 func tuneMemory(getenv func(string) string) {
 	if getenv("GOGC") == "" {
 		debug.SetGCPercent(50)

@@ -114,7 +114,7 @@ func runPublish(ctx context.Context, args []string, s streams) int {
 	return exitOK
 }
 
-// resolveAccount returns the account ID given on the command line, or asks STS.
+// resolveAccount returns the account ID given on the command line, or looks it up with STS.
 func resolveAccount(ctx context.Context, client *ram.Client, given string) (string, error) {
 	if given != "" {
 		return given, nil

@@ -157,7 +157,7 @@ func (e *Emulator) serveTimer(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if res.Err != nil {
 		// The invocation ran, but the function failed: a gateway error,
-		// as FC answers a failed synchronous invocation.
+		// as FC returns for a failed synchronous invocation.
 		status = http.StatusBadGateway
 		body["error"] = res.Err.Message
 		body["error_type"] = res.Err.Type

@@ -11,7 +11,7 @@ import (
 )
 
 // DefaultKeyAge is the age at which an active AccessKey counts as old: the
-// CIS Alibaba Cloud benchmark asks for rotation every 90 days.
+// CIS Alibaba Cloud benchmark requires rotation every 90 days.
 const DefaultKeyAge = 90 * 24 * time.Hour
 
 // Summary counts what a report shows.
@@ -25,7 +25,7 @@ type Summary struct {
 	// KeyAge before the report was generated, as "user key N".
 	OldActiveKeys []KeyRef
 	// RootKeys counts the root account's AccessKeys; RootActiveKeys those
-	// known to be active (a partial root row knows only that keys exist).
+	// known to be active (a partial root row shows only that keys exist).
 	RootKeys       int
 	RootActiveKeys int
 	RootMFA        report.Bool

@@ -311,7 +311,7 @@ func (h *Handler) writeCSV(w http.ResponseWriter, r *http.Request, out Outcome) 
 	return out
 }
 
-// failFrom maps a service error to an answer: 202 while a generation runs
+// failFrom maps a service error to a response: 202 while a generation runs
 // elsewhere or cannot finish in time, 503 when RAM or OSS throttle or are
 // down, and 500 without internals for everything else.
 func (h *Handler) failFrom(w http.ResponseWriter, err error) Outcome {
@@ -334,18 +334,18 @@ func (h *Handler) fail(w http.ResponseWriter, status int, code, message string, 
 	return Outcome{Status: status, Err: err}
 }
 
-// ErrorBody is the JSON of every error answer.
+// ErrorBody is the JSON of every error response.
 type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
-// ErrorDetail is the error class and a message that tells the caller what to do.
+// ErrorDetail is the error class and a message saying what the caller should do next.
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 }
 
-// WriteError writes an error answer outside a Handler, such as the 500 the
+// WriteError writes an error response outside a Handler, such as the 500 the
 // function returns while its configuration is invalid.
 func WriteError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, ErrorBody{Error: ErrorDetail{Code: code, Message: message}})

@@ -1,5 +1,5 @@
 // Package kind classifies errors by what a caller can do about them. Packages
-// that talk to a vendor map its codes to a Kind in one place; the CLI and the
+// that talk to a vendor map its codes to a Kind in one place. The CLI and the
 // HTTP API decide exit codes, statuses and retries from the Kind alone.
 package kind
 
@@ -34,7 +34,7 @@ const (
 	DeadlineExceeded
 	// Canceled: the caller canceled the operation.
 	Canceled
-	// Internal: a bug or an answer that breaks the protocol.
+	// Internal: a bug or a response that breaks the protocol.
 	Internal
 )
 
@@ -83,7 +83,7 @@ func Errorf(k Kind, format string, args ...any) error {
 }
 
 // Of returns the kind of the outermost classified error in err's chain.
-// Context errors that nobody classified count as DeadlineExceeded or Canceled.
+// Unclassified context errors count as DeadlineExceeded or Canceled.
 func Of(err error) Kind {
 	if err == nil {
 		return Unknown
@@ -109,7 +109,7 @@ func Retryable(k Kind) bool {
 	return k == Throttled || k == Unavailable
 }
 
-// HTTPStatus maps a kind to the status the HTTP API answers with.
+// HTTPStatus maps a kind to the status of the HTTP API's response.
 func HTTPStatus(k Kind) int {
 	switch k {
 	case NotFound:

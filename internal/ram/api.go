@@ -33,7 +33,7 @@ type Caller struct {
 // IsRoot reports whether the caller is the account itself.
 func (c Caller) IsRoot() bool { return c.IdentityType == "Account" }
 
-// CallerIdentity asks STS who the credentials belong to.
+// CallerIdentity calls STS GetCallerIdentity to learn who the credentials belong to.
 func (c *Client) CallerIdentity(ctx context.Context) (Caller, error) {
 	req := sts.CreateGetCallerIdentityRequest()
 	resp := sts.CreateGetCallerIdentityResponse()
@@ -46,7 +46,7 @@ func (c *Client) CallerIdentity(ctx context.Context) (Caller, error) {
 	return Caller{AccountID: resp.AccountId, IdentityType: resp.IdentityType}, nil
 }
 
-// listedUser is what ListUsers tells about one user.
+// listedUser is one user as ListUsers returns it.
 type listedUser struct {
 	UPN       string
 	Created   time.Time
@@ -237,7 +237,7 @@ func (c *Client) accountMFA(ctx context.Context) (bool, error) {
 }
 
 // rootKeyCount returns how many AccessKeys the root has, which
-// GetAccountSecurityPracticeReport tells any caller.
+// GetAccountSecurityPracticeReport returns to any caller.
 func (c *Client) rootKeyCount(ctx context.Context) (int, error) {
 	req := ims.CreateGetAccountSecurityPracticeReportRequest()
 	resp := ims.CreateGetAccountSecurityPracticeReportResponse()
@@ -251,7 +251,7 @@ func (c *Client) rootKeyCount(ctx context.Context) (int, error) {
 	return n, nil
 }
 
-// generateReport asks for a native report and returns the generation state.
+// generateReport requests a native report and returns the generation state.
 func (c *Client) generateReport(ctx context.Context) (string, error) {
 	req := ims.CreateGenerateCredentialReportRequest()
 	resp := ims.CreateGenerateCredentialReportResponse()

@@ -98,8 +98,8 @@ type Client struct {
 }
 
 // slot is one SDK client. The v1 SDK mutates its client's HTTP timeout on
-// every call, so a client must never serve two calls at once; the pool hands
-// each call a slot of its own.
+// every call, so a client must never serve two calls at once. The pool
+// hands each call a slot of its own.
 type slot struct {
 	sdk       *sdk.Client
 	transport *contextTransport

@@ -182,7 +182,7 @@ func TestNativeUnavailableReason(t *testing.T) {
 }
 
 func TestCallTimeoutRedactedAndRetried(t *testing.T) {
-	// A server that accepts requests and never answers them.
+	// A server that accepts requests and never responds to them.
 	stall := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		<-r.Context().Done()
 	}))

@@ -96,7 +96,7 @@ func isTransport(err error) bool {
 	return errors.As(err, &netErr) || errors.As(err, &opErr)
 }
 
-// describe turns a failed call into an error that says what failed, on
+// describe turns a failed call into an error that states what failed, on
 // which value, and what to do, classified by k.
 func describe(call rpc, err error, k kind.Kind) error {
 	what := call.action

@@ -66,7 +66,7 @@ func (c *Client) fetchNative(ctx context.Context) (*nativeReport, error) {
 	}
 }
 
-// reportMissing reports whether GetCredentialReport said there is no usable
+// reportMissing reports whether GetCredentialReport returned that there is no usable
 // report yet: expired (410 Expired.CredentialReport, seen on real accounts)
 // or not found. Alibaba does not document the code for "never generated" or
 // "generating", so any not-found answer counts, not just
@@ -118,7 +118,7 @@ func (c *Client) readNative(ctx context.Context) (*nativeReport, error) {
 	}
 }
 
-// nativeUnavailableReason says why the native report cannot be had, in
+// nativeUnavailableReason returns why the native report cannot be had, in
 // words for the metadata, or "" when err would fail a build as well: bad
 // credentials, a canceled run, or a deadline that has passed.
 func nativeUnavailableReason(err error) string {
@@ -133,7 +133,7 @@ func nativeUnavailableReason(err error) string {
 		return ""
 	case ErrorCode(err) != "":
 		// Alibaba documents few of the native report's error codes, so any
-		// other service answer counts as "unavailable", with its code.
+		// other service error counts as "unavailable", with its code.
 		return "native report unavailable: " + ErrorCode(err)
 	}
 	return "native report unavailable: " + kind.Of(err).String()

@@ -107,7 +107,7 @@ func (p *pacer) release(t ticket, throttled bool) {
 		p.window = math.Max(1, p.window/2)
 		p.epoch++
 		p.lastCut, p.lastRaise = now, now
-		// A rate measured on a handful of calls tells nothing about the
+		// A rate measured on a handful of calls shows nothing about the
 		// quota; the window alone slows such a client down.
 		if accepted, n := p.accepted.perSecond(now); n >= minRateSample {
 			p.limiter.SetLimit(rate.Limit(math.Max(minRate, math.Min(p.maxRate, accepted*rateCutFactor))))

@@ -8,7 +8,7 @@ import (
 	"time"
 )
 
-// Source says where a report's rows came from.
+// Source is where a report's rows came from.
 type Source string
 
 const (
@@ -35,7 +35,7 @@ const (
 const TimeLayout = "2006-01-02T15:04:05Z"
 
 // Metadata describes one stored report. It travels as OSS user metadata
-// (x-oss-meta-<name>) and in the JSON answers of the HTTP API.
+// (x-oss-meta-<name>) and in the JSON responses of the HTTP API.
 type Metadata struct {
 	// GeneratedAt is when the account was read: the native report's
 	// GeneratedTime, or the start of a build. Freshness counts from it.
@@ -54,7 +54,7 @@ type Metadata struct {
 	Generator  string
 	DurationMS int64
 	APICalls   int
-	// FallbackReason says why an "auto" generation built the report instead of
+	// FallbackReason is why an "auto" generation built the report instead of
 	// using the native one; empty otherwise.
 	FallbackReason string
 }

@@ -219,7 +219,7 @@ func printBuilds(scenarios []scenario, results []result) {
 			fmt.Printf("| %s | failed | | | | | | | | |\n", s)
 			continue
 		}
-		// The rate counts the calls the service accepted: throttled answers
+		// The rate counts the calls the service accepted: throttled responses
 		// are not progress.
 		rate := float64(r.calls-r.throttled) / r.wall.Seconds()
 		fmt.Printf("| %s | %s | %d | %.3f | %.3f | %+.1f%% | %.1f/s | %.1f%% | %d (%.2f%%) | %.1f MiB |\n",
